@@ -9,12 +9,16 @@ checks them against `jax.grad` of the very same `value` and against finite diffe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
-from ._tree import Params
+from ._tree import Params, ravel, unravel
 from ._xp import xp_of
 from .errors import ConfigError, DataError
 from .models import linear, sigmoid
+from .multiclass import logsumexp, softmax
 
 
 def _check_l2(l2: float) -> float:
@@ -70,7 +74,7 @@ class BinaryCrossEntropy:
         >>> loss = BinaryCrossEntropy()
         >>> params = {"w": np.zeros(2), "b": np.zeros(())}
         >>> X, y = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1, 0])
-        >>> round(loss.value(params, X, y), 6)  # log 2 at zero parameters
+        >>> round(float(loss.value(params, X, y)), 6)  # log 2 at zero parameters
         0.693147
     """
 
@@ -113,10 +117,11 @@ class BinaryCrossEntropy:
 
     def hessian(self, params: Params, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The hand-derived Hessian, `(n + 1, n + 1)`, bias first (the order of `ravel`)."""
-        a = sigmoid(X @ params["w"] + params["b"])
+        z = X @ params["w"] + params["b"]
+        s = sigmoid(z) * sigmoid(-z)  # = a(1 - a), without cancellation for large z
         m, n = X.shape
         Xt = np.hstack([np.ones((m, 1)), X])
-        H = (Xt.T * (a * (1.0 - a))) @ Xt / m
+        H = (Xt.T * s) @ Xt / m
         H[np.arange(1, n + 1), np.arange(1, n + 1)] += self.l2
         return H
 
@@ -140,3 +145,167 @@ def augmented_spectral_norm_sq(X: np.ndarray) -> float:
     G[0, 1:] = G[1:, 0] = col_sum
     G[1:, 1:] = X.T @ X
     return float(np.linalg.eigvalsh(G)[-1])
+
+
+class CrossEntropy:
+    r"""Mean cross-entropy of a softmax model over $k$ classes, with an optional L2 penalty.
+
+    Notation: $W$ is `(n, k)`, $b$ is `(k,)`, $Z = XW + \mathbf 1 b^\top$ the `(m, k)` logits,
+    $P = \operatorname{softmax}(Z)$ row by row, and $Y$ the one-hot `(m, k)` matrix of the
+    labels $y_i \in \{0, \dots, k-1\}$.
+
+    **Value.** The mean negative log-likelihood plus the penalty:
+
+    $$
+    J(W, b) = \frac{1}{m}\sum_{i=1}^m \Big[\log \sum_{c=1}^k e^{Z_{ic}} - Z_{i y_i}\Big]
+              + \frac{\lambda}{2}\lVert W\rVert_F^2 .
+    $$
+
+    The log-sum-exp is evaluated after subtracting the row maximum
+    ([`logsumexp`][minilogit.multiclass.logsumexp]), so the value is finite for every finite
+    input. With $k = 2$ it equals [`BinaryCrossEntropy`][minilogit.losses.BinaryCrossEntropy]
+    of the logit difference $z_1 - z_0$.
+
+    **Gradient.** $\partial \log\sum_d e^{Z_{id}} / \partial Z_{ic} = P_{ic}$, so
+    $\partial J / \partial Z = (P - Y)/m$ and, through $Z = XW + \mathbf 1 b^\top$,
+
+    $$
+    \nabla_W J = \frac{1}{m} X^\top (P - Y) + \lambda W, \qquad
+    \nabla_b J = \frac{1}{m} (P - Y)^\top \mathbf 1 .
+    $$
+
+    **Hessian.** Stack $\Theta = [b^\top; W]$, `(n + 1, k)`, whose row-major flattening is the
+    order of `minilogit._tree.ravel` ($b$ first, then $W$ row by row), and let
+    $\tilde x_i = [1, x_i]$. Differentiating $P_{ic}$ gives
+    $\partial P_{ic}/\partial Z_{id} = P_{ic}(\delta_{cd} - P_{id})$, hence
+
+    $$
+    H = \frac{1}{m}\sum_{i=1}^m \tilde x_i \tilde x_i^\top \otimes
+        \big(\operatorname{diag}(p_i) - p_i p_i^\top\big) + \lambda\, D ,
+    $$
+
+    with $D$ the identity on the entries of $W$ and zero on $b$. It is `((n+1) k)` square,
+    so [`hvp`][minilogit.losses.CrossEntropy.hvp] applies it to a direction $V$ without
+    forming it: $H v = \tilde X^\top \big(P \odot U - P \odot (P \odot U)\mathbf 1
+    \mathbf 1^\top\big)/m + \lambda [0; V_W]$ with $U = \tilde X V$.
+
+    Softmax is over-parametrised: adding one constant to every $b_c$ changes no probability,
+    so $H$ is singular along that direction (and, with $\lambda = 0$, along every
+    "same vector added to each column of $W$"). The gradient is orthogonal to those
+    directions; a Newton method should solve with a least-squares or damped system.
+
+    **Lipschitz bound.** $\operatorname{diag}(p) - p p^\top \preceq \tfrac12 I$
+    (Böhning, 1992), so $H \preceq L I$ with
+    $L = \lambda_{\max}(\tilde X^\top \tilde X)/(2m) + \lambda$.
+
+    Args:
+        l2: the penalty strength $\lambda \ge 0$ (not applied to $b$). scikit-learn's `C`
+            corresponds to `l2 = 1 / (C m)`.
+
+    Example:
+        >>> loss = CrossEntropy()
+        >>> params = {"w": np.zeros((2, 3)), "b": np.zeros(3)}
+        >>> X, y = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([2, 0])
+        >>> round(float(loss.value(params, X, y)), 6)  # log 3 at zero parameters
+        1.098612
+    """
+
+    def __init__(self, l2: float = 0.0) -> None:
+        self.l2 = _check_l2(l2)
+
+    def __repr__(self) -> str:
+        return f"CrossEntropy(l2={self.l2:g})"
+
+    def check_targets(self, y: np.ndarray, name: str = "y") -> np.ndarray:
+        """`y` as int64 class indices `0, 1, ...`, or a DataError naming the offending value."""
+        y = np.asarray(y)
+        if y.dtype.kind not in "iuf" or y.dtype == np.bool_:
+            raise DataError(f"{name} must hold class indices 0..k-1, got dtype {y.dtype}")
+        bad = np.flatnonzero(~np.isfinite(y) | (y < 0) | (y != np.round(y)))
+        if bad.size:
+            raise DataError(
+                f"{name} must hold class indices 0..k-1; row {bad[0]} is {y[bad[0]].item()!r} "
+                "(map labels to indices with np.unique(y, return_inverse=True))"
+            )
+        return y.astype(np.int64)
+
+    def value(self, params: Params, X: np.ndarray, y: np.ndarray) -> float:
+        """$J(W, b)$, a scalar. Works on numpy and on JAX arrays (for `jax.grad`)."""
+        xp = xp_of(params["w"], X)
+        Z = linear(params, X)
+        k = Z.shape[1]
+        if xp is np:
+            y = _class_indices(y, k)
+        Y = xp.asarray(y)[:, None] == xp.arange(k)
+        data = xp.mean(logsumexp(Z) - xp.sum(xp.where(Y, Z, 0.0), axis=1))
+        return data + 0.5 * self.l2 * xp.sum(params["w"] ** 2)
+
+    def grad(self, params: Params, X: np.ndarray, y: np.ndarray) -> Params:
+        """The hand-derived gradient `{"w": (n, k), "b": (k,)}` (numpy only)."""
+        return self.value_and_grad(params, X, y)[1]
+
+    def value_and_grad(self, params: Params, X: np.ndarray, y: np.ndarray) -> tuple[float, Params]:
+        """Value and hand-derived gradient from one pass over `X` (they share `Z` and `P`)."""
+        W = params["w"]
+        Z = X @ W + params["b"]
+        m, k = Z.shape
+        y = _class_indices(y, k)
+        lse = logsumexp(Z)
+        value = np.mean(lse - Z[np.arange(m), y]) + 0.5 * self.l2 * np.sum(W * W)
+        R = np.exp(Z - lse[:, None])  # P, then (P - Y) / m in place
+        R[np.arange(m), y] -= 1.0
+        R /= m
+        return float(value), {"w": X.T @ R + self.l2 * W, "b": R.sum(axis=0)}
+
+    def hessian(self, params: Params, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The hand-derived Hessian, `((n + 1) k, (n + 1) k)`, in `ravel` order (b, then w)."""
+        P = softmax(X @ params["w"] + params["b"])
+        m, k = P.shape
+        Xt = np.hstack([np.ones((m, 1)), X])
+        n1 = Xt.shape[1]
+        # diag(p_i) part: block (c, c) is Xt^T diag(P[:, c]) Xt.
+        blocks = np.einsum("ij,ic,il->jcl", Xt, P, Xt)
+        H = np.zeros((n1, k, n1, k))
+        H[:, np.arange(k), :, np.arange(k)] = blocks.transpose(1, 0, 2)
+        # p_i p_i^T part: V[i, (j, c)] = Xt[i, j] P[i, c], so V^T V sums the outer products.
+        V = (Xt[:, :, None] * P[:, None, :]).reshape(m, n1 * k)
+        H = (H.reshape(n1 * k, n1 * k) - V.T @ V) / m
+        idx = np.arange(k, n1 * k)
+        H[idx, idx] += self.l2
+        return H
+
+    def hvp(self, params: Params, X: np.ndarray, y: np.ndarray, v: Any) -> Any:
+        """The Hessian times a direction `v`, without forming the Hessian.
+
+        Args:
+            v: a flat vector in `ravel` order, or a dict shaped like `params`.
+
+        Returns:
+            $H v$ in the same form as `v`.
+        """
+        flat = not isinstance(v, Mapping)
+        V = unravel(np.asarray(v, dtype=np.float64), params) if flat else v
+        P = softmax(X @ params["w"] + params["b"])
+        U = X @ V["w"] + V["b"]
+        S = P * U
+        S -= P * S.sum(axis=1, keepdims=True)
+        S /= X.shape[0]
+        out = {"w": X.T @ S + self.l2 * V["w"], "b": S.sum(axis=0)}
+        return ravel(out) if flat else out
+
+    def lipschitz(self, X: np.ndarray) -> float:
+        r"""An upper bound $L$ on the Hessian's largest eigenvalue over all parameters."""
+        return augmented_spectral_norm_sq(X) / (2.0 * X.shape[0]) + self.l2
+
+
+def _class_indices(y: np.ndarray, k: int) -> np.ndarray:
+    """Labels as int64 indices into `k` classes, or a DataError for one out of range."""
+    y = np.asarray(y)
+    idx = y.astype(np.int64)
+    bad = np.flatnonzero((idx != y) | (idx < 0) | (idx >= k))
+    if bad.size:
+        raise DataError(
+            f"label {y[bad[0]].item()!r} in row {bad[0]} is not a class index 0..{k - 1} "
+            f"of a {k}-class model"
+        )
+    return idx
