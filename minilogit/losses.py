@@ -118,10 +118,13 @@ class BinaryCrossEntropy:
     def hessian(self, params: Params, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The hand-derived Hessian, `(n + 1, n + 1)`, bias first (the order of `ravel`)."""
         z = X @ params["w"] + params["b"]
-        s = sigmoid(z) * sigmoid(-z)  # = a(1 - a), without cancellation for large z
-        m, n = X.shape
-        Xt = np.hstack([np.ones((m, 1)), X])
-        H = (Xt.T * s) @ Xt / m
+        s = sigmoid(z) * sigmoid(-z) / X.shape[0]  # a(1 - a)/m, no cancellation for large z
+        n = X.shape[1]
+        A = X * np.sqrt(s)[:, None]
+        H = np.empty((n + 1, n + 1))
+        H[1:, 1:] = A.T @ A  # X^T S X as one symmetric product (BLAS syrk)
+        H[0, 1:] = H[1:, 0] = X.T @ s
+        H[0, 0] = s.sum()
         H[np.arange(1, n + 1), np.arange(1, n + 1)] += self.l2
         return H
 

@@ -1,7 +1,8 @@
 """The training loop: a model, a loss and an optimizer snapped together.
 
 ```python
-trainer = ml.Trainer(ml.Logistic(64), ml.losses.BinaryCrossEntropy(), ml.optim.GradientDescent("auto"))
+model, loss = ml.Logistic(64), ml.losses.BinaryCrossEntropy()
+trainer = ml.Trainer(model, loss, ml.optim.GradientDescent("auto"))
 history = trainer.fit(X, y, iterations=500)
 ```
 """
@@ -26,8 +27,9 @@ from .optim.base import StopTraining
 STOP_REASONS = {
     "iterations": "ran all requested iterations",
     "tol": "gradient norm fell below tol",
-    "loss_change": "the cost stopped changing",
+    "loss_change": "the cost stopped changing (the optimizer's own tolerance)",
     "line_search": "the line search could not find a better point",
+    "data": "the stream of mini-batches ran out",
 }
 
 
@@ -41,6 +43,8 @@ class History:
         train_accuracy: `(iteration, accuracy)` pairs at the same points (fraction in [0, 1]).
         eval_accuracy: the same for `eval_set`, if one was given.
         eval_costs: `(iteration, cost)` on `eval_set`.
+        times: seconds since the fit started at each recorded point, not counting the time
+            spent recording (so optimizers can be raced on cost vs wall time).
         final_cost: the cost at the returned parameters.
         grad_norm: the gradient norm at the returned parameters.
         iterations: optimizer steps taken.
@@ -54,6 +58,7 @@ class History:
     train_accuracy: list[tuple[int, float]] = field(default_factory=list)
     eval_accuracy: list[tuple[int, float]] = field(default_factory=list)
     eval_costs: list[tuple[int, float]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
     final_cost: float = float("nan")
     grad_norm: float = float("nan")
     iterations: int = 0
@@ -77,6 +82,8 @@ class History:
             if values:
                 col = "eval_cost" if name == "eval_costs" else name
                 frame[col] = pd.Series(dict(values))
+        if len(self.times) == len(frame):
+            frame["seconds"] = self.times
         return frame
 
 
@@ -97,14 +104,15 @@ class Trainer:
         loss: e.g. [`BinaryCrossEntropy`][minilogit.losses.BinaryCrossEntropy].
         optimizer: anything following the [`Optimizer`][minilogit.optim.Optimizer] protocol.
         gradient: `"analytic"` (the hand-derived `loss.grad`) or `"autodiff"` (`jax.grad`).
-        backend: `"numpy"`; `"jax"` compiles the loop (see the scaling guide).
-        dtype: `"float64"` (default) or `"float32"`.
-        sharded: split batches across JAX devices.
+        backend: `"numpy"`, or `"jax"`: compile the whole step and run it in `lax.scan` chunks
+            between record points ([`minilogit.jax_backend`][minilogit.jax_backend]).
+        dtype: `"float64"` (default) or `"float32"` (`backend="jax"` only).
+        sharded: split the rows of each batch across all JAX devices (`backend="jax"` only).
     """
 
     GRADIENTS = ("analytic", "autodiff")
-    BACKENDS = ("numpy",)
-    DTYPES = ("float64",)
+    BACKENDS = ("numpy", "jax")
+    DTYPES = ("float64", "float32")
 
     def __init__(
         self,
@@ -123,8 +131,11 @@ class Trainer:
         ):
             if value not in allowed:
                 raise ConfigError(f"{name} must be one of {allowed}, got {value!r}")
-        if sharded:
-            raise ConfigError("sharded=True needs backend='jax'")
+        if backend != "jax" and (sharded or dtype != "float64"):
+            raise ConfigError(
+                f"{'sharded=True' if sharded else f'dtype={dtype!r}'} needs backend='jax' "
+                "(the numpy backend computes in float64 on one core)"
+            )
         if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
             raise ConfigError(
                 f"optimizer {optimizer!r} has no init/update methods; "
@@ -134,9 +145,9 @@ class Trainer:
         self.gradient, self.backend, self.dtype, self.sharded = gradient, backend, dtype, sharded
 
     def _grad_fn(self) -> Any:
-        return gradients.analytic(self.loss) if self.gradient == "analytic" else (
-            gradients.autodiff(self.loss)
-        )
+        if self.gradient == "analytic":
+            return gradients.analytic(self.loss)
+        return gradients.autodiff(self.loss)
 
     def _check_data(self, X: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         from .models import check_features
@@ -151,8 +162,8 @@ class Trainer:
 
     def fit(
         self,
-        X: np.ndarray,
-        y: np.ndarray,
+        X: Any,
+        y: np.ndarray | None = None,
         iterations: int = 500,
         record_every: int = 100,
         tol: float | None = None,
@@ -164,11 +175,14 @@ class Trainer:
         """Train from the model's current parameters.
 
         Args:
-            X: `(m, n)` training features.
+            X: `(m, n)` training features; or, with `y` left out, a stream of
+                `(X_batch, y_batch)` mini-batches, one step each: an iterable, or a callable
+                returning one per epoch (see [`minilogit.stream`][minilogit.stream]).
             y: `(m,)` training labels.
             iterations: optimizer steps to take at most.
             record_every: record cost and accuracy every this many steps (the article: 100).
-            tol: stop once the gradient norm is at most `tol`; warn if never reached.
+            tol: stop once the gradient norm is at most `tol`; warn if never reached. With
+                mini-batches it is checked on the full data at each recorded point.
             batch_size: mini-batch size; None uses all rows each step. Batches are drawn
                 from a permutation reshuffled every epoch, seeded by `seed`.
             eval_set: `(X_eval, y_eval)` whose accuracy is recorded alongside.
@@ -186,6 +200,12 @@ class Trainer:
         batch_size = _check_positive_int(batch_size, "batch_size", allow_none=True)
         if tol is not None and not (np.isfinite(tol) and tol >= 0):
             raise ConfigError(f"tol must be a finite number >= 0 or None, got {tol!r}")
+        if y is None:
+            from .stream import fit_stream
+
+            if batch_size is not None:
+                raise ConfigError("batch_size is for arrays; a stream's batches set their size")
+            return fit_stream(self, X, iterations, record_every, tol, eval_set, progress)
         X, y = self._check_data(X, y, "training")
         if np.unique(y).size < 2:
             raise DataError(
@@ -195,6 +215,12 @@ class Trainer:
         evaluation = None if eval_set is None else self._check_data(*eval_set, "eval_set")
         if batch_size is not None and batch_size > X.shape[0]:
             raise ConfigError(f"batch_size={batch_size} exceeds the {X.shape[0]} training rows")
+        if self.backend == "jax":
+            from .jax_backend import fit_arrays
+
+            return fit_arrays(
+                self, X, y, iterations, record_every, tol, batch_size, evaluation, progress, seed
+            )
 
         full = Objective(self.loss, X, y, self._grad_fn())
         history = History(evaluations=full.counts)
@@ -203,20 +229,25 @@ class Trainer:
         batches = _Batches(X.shape[0], batch_size, seed)
         bar = _progress_bar(iterations, progress)
         start = time.perf_counter()
+        bookkeeping = 0.0  # seconds spent recording, left out of `history.times`
         try:
             step = 0
             while step < iterations:
                 rows = batches.next()
                 objective = full if rows is None else full.with_batch(X[rows], y[rows])
                 cost, grads = objective.value_and_grad(params)
+                full_grads = grads if rows is None else None
                 if rows is not None and step % record_every == 0:
-                    cost = full.value(params)
+                    cost, full_grads = full.value_and_grad(params)
                 _check_finite(cost, step, self.optimizer)
                 if step % record_every == 0:
+                    mark = time.perf_counter()
+                    history.times.append(mark - start - bookkeeping)
                     self._record(history, step, cost, params, X, y, evaluation)
                     if bar is not None:
-                        bar.update(min(record_every, iterations - step) if step else 0)
-                if tol is not None and rows is None and norm(grads) <= tol:
+                        bar.set_postfix(cost=f"{float(cost):.4g}", refresh=False)
+                    bookkeeping += time.perf_counter() - mark
+                if tol is not None and full_grads is not None and norm(full_grads) <= tol:
                     history.stop_reason = "tol"
                     break
                 try:
@@ -226,25 +257,53 @@ class Trainer:
                     warnings.warn(str(stop), ConvergenceWarning, stacklevel=2)
                     break
                 step += 1
+                if bar is not None:
+                    bar.update(1)
                 if getattr(state, "converged", False):
                     history.stop_reason = "loss_change"
                     break
         finally:
             if bar is not None:
                 bar.close()
-        history.final_cost, final_grads = full.value_and_grad(params)
+        return self._finish(history, params, state, full.value_and_grad, step, tol, start)
+
+    def _finish(
+        self,
+        history: History,
+        params: Params,
+        state: Any,
+        final: Any,
+        step: int,
+        tol: float | None,
+        start: float,
+        stacklevel: int = 3,
+    ) -> History:
+        """Fill in the end of `history` (`final` gives cost and gradient at `params`), store
+        the parameters in the model, and warn if training did not converge."""
+        history.final_cost, final_grads = final(params)
         _check_finite(history.final_cost, step, self.optimizer)
         history.grad_norm = norm(final_grads)
         history.iterations = step
         history.seconds = time.perf_counter() - start
         history.params = params
         self.model.params = copy(params)
+        if history.stop_reason == "iterations" and tol is not None and history.grad_norm <= tol:
+            history.stop_reason = "tol"  # reached by the very last step
         if history.stop_reason == "iterations" and tol is not None:
             warnings.warn(
                 f"did not converge: gradient norm {history.grad_norm:.3g} > tol={tol:g} after "
-                f"{iterations} iterations; raise iterations or the learning rate",
+                f"{step} iterations; raise iterations or the learning rate",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=stacklevel,
+            )
+        elif history.stop_reason == "iterations" and hasattr(state, "converged"):
+            # The optimizer has its own stopping rule (Newton, LBFGS) and it never fired.
+            warnings.warn(
+                f"did not converge: {self.optimizer!r} had not met its tolerance after "
+                f"{step} iterations (gradient norm {history.grad_norm:.3g}); "
+                "raise iterations",
+                ConvergenceWarning,
+                stacklevel=stacklevel,
             )
         return history
 
@@ -294,10 +353,17 @@ class _Batches:
 
 
 def _progress_bar(total: int, progress: bool | None) -> Any:
+    """A tqdm bar on stderr, advanced once per step, or None.
+
+    `progress=None` means: only on a terminal (never when stderr is piped), and only once the
+    fit has run for half a second, so short fits print nothing. `True` shows it at once.
+    """
     if progress is None:
-        progress = sys.stderr.isatty() and total >= 1000
+        progress, delay = sys.stderr.isatty(), 0.5
+    else:
+        delay = 0.0
     if not progress:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="it", leave=False, file=sys.stderr)
+    return tqdm(total=total, unit="it", leave=False, file=sys.stderr, delay=delay)

@@ -143,3 +143,26 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
         return status, out, err
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_blas_thread_everywhere() -> Any:
+    """Pin BLAS to one thread: on a small shared CI machine threads fight over cores."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Keep the parsed-workbook cache of the whole run out of the user's cache directory."""
+    import os
+
+    old = os.environ.get("MINILOGIT_CACHE_DIR")
+    os.environ["MINILOGIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("minilogit-cache"))
+    yield
+    if old is None:
+        os.environ.pop("MINILOGIT_CACHE_DIR", None)
+    else:
+        os.environ["MINILOGIT_CACHE_DIR"] = old
