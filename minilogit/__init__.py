@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import classic, datasets, gradients, losses, metrics, optim
+from . import classic, datasets, gradients, losses, metrics, multiclass, optim, stats
 from .data import Dataset
 from .errors import (
     ConfigError,
@@ -21,7 +21,11 @@ from .errors import (
     ModelFileError,
     NotFittedError,
 )
+from .formats import read_csv, read_data, read_npz, write_csv, write_data, write_npz
 from .models import Logistic
+from .multiclass import OneVsRest, Softmax
+from .persist import load, save
+from .stats import summary
 from .train import History, Trainer
 from .workbook import read_workbook, write_workbook
 
@@ -49,14 +53,27 @@ __all__ = [
     "MinilogitError",
     "ModelFileError",
     "NotFittedError",
+    "OneVsRest",
+    "Softmax",
     "Trainer",
     "__version__",
     "classic",
     "datasets",
     "gradients",
+    "load",
     "losses",
     "metrics",
+    "multiclass",
     "optim",
+    "read_csv",
+    "read_data",
+    "read_npz",
     "read_workbook",
+    "save",
+    "stats",
+    "summary",
+    "write_csv",
+    "write_data",
+    "write_npz",
     "write_workbook",
 ]

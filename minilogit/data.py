@@ -14,7 +14,21 @@ import numpy as np
 from .errors import ConfigError, DataError, DataWarning
 
 
+def _frozen(a: np.ndarray, given: object) -> np.ndarray:
+    """`a` made read-only: in place when it is new (not `given`), else a read-only copy."""
+    if a is not given and a.base is None:
+        a.flags.writeable = False
+        return a
+    base = a if a.base is None else a.base
+    if not a.flags.writeable and not getattr(base, "flags", a.flags).writeable:
+        return a  # nobody can write to it, not even through its base
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
 def _check_arrays(X: np.ndarray, y: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
+    X_given, y_given = X, y
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2:
@@ -30,28 +44,36 @@ def _check_arrays(X: np.ndarray, y: np.ndarray, source: str) -> tuple[np.ndarray
         raise DataError(f"{source}: X is empty (shape {X.shape})")
     if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
         raise DataError(f"{source}: X must be real numbers, got dtype {X.dtype}")
+    if y.dtype == np.bool_:
+        y = y.astype(np.int64)
     if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
-        raise DataError(f"{source}: y must be real numbers, got dtype {y.dtype}")
+        raise DataError(f"{source}: y must be real numbers or booleans, got dtype {y.dtype}")
     X = X.astype(np.float64, copy=False)
     bad = ~np.isfinite(X)
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise DataError(f"{source}: X row {r}, column {c} is {X[r, c]}; values must be finite")
-    yf = y.astype(np.float64, copy=False)
-    bad = ~np.isfinite(yf) | (yf != np.round(yf))
-    if bad.any():
-        r = int(np.argmax(bad))
-        raise DataError(f"{source}: label in row {r} is {y[r]!r}; labels must be integers")
-    return X, yf.astype(np.int64)
+    if y.dtype != np.int64:
+        yf = y.astype(np.float64, copy=False)
+        bad = ~np.isfinite(yf) | (yf != np.round(yf))
+        if bad.any():
+            r = int(np.argmax(bad))
+            raise DataError(f"{source}: label in row {r} is {y[r]!r}; labels must be integers")
+        y = yf.astype(np.int64)
+    return _frozen(X, X_given), _frozen(y, y_given)
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """Examples `X` (m, n) float64 with integer labels `y` (m,).
 
+    A `Dataset` is immutable: the dataclass is frozen and `X` and `y` are read-only arrays
+    (copied from the arguments unless they already are), so a split or a cached read can
+    never be changed behind your back.
+
     Args:
         X: `(m, n)` features, one example per row.
-        y: `(m,)` integer labels.
+        y: `(m,)` integer labels (whole-number floats and booleans are converted).
         image_shape: shape of one example as an image, e.g. `(8, 8)`, or None.
         source: where the data came from, used in error messages.
 
@@ -71,8 +93,7 @@ class Dataset:
         X, y = _check_arrays(self.X, self.y, self.source)
         if self.image_shape is not None and int(np.prod(self.image_shape)) != X.shape[1]:
             raise DataError(
-                f"{self.source}: image_shape {self.image_shape} does not hold "
-                f"{X.shape[1]} features"
+                f"{self.source}: image_shape {self.image_shape} does not hold {X.shape[1]} features"
             )
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
@@ -132,21 +153,20 @@ class Dataset:
         """
         if not 0.0 < test_size < 1.0:
             raise ConfigError(f"test_size must be in (0, 1), got {test_size}")
+        self._check_splittable()
         rng = np.random.default_rng(seed)
         if stratify:
             test_rows = []
             for c in self.classes:
                 rows = rng.permutation(np.flatnonzero(self.y == c))
-                test_rows.append(rows[: int(round(test_size * rows.size))])
+                test_rows.append(rows[: round(test_size * rows.size)])
             test = np.concatenate(test_rows)
         else:
-            test = rng.permutation(self.m)[: int(round(test_size * self.m))]
+            test = rng.permutation(self.m)[: round(test_size * self.m)]
         mask = np.zeros(self.m, dtype=bool)
         mask[test] = True
         if mask.all() or not mask.any():
-            raise ConfigError(
-                f"test_size={test_size} leaves one part empty with {self.m} examples"
-            )
+            raise ConfigError(f"test_size={test_size} leaves one part empty with {self.m} examples")
         train_rows = rng.permutation(np.flatnonzero(~mask))
         test_rows = rng.permutation(np.flatnonzero(mask))
         return self.subset(train_rows), self.subset(test_rows)
@@ -157,6 +177,7 @@ class Dataset:
         Warns with `minilogit.errors.DataWarning` when either part holds a single
         class: on a workbook sorted by label that test set measures nothing.
         """
+        self._check_splittable()
         if not 0 < n_train < self.m:
             raise ConfigError(f"n_train must be between 1 and {self.m - 1}, got {n_train}")
         train = self.subset(slice(0, n_train))
@@ -173,6 +194,13 @@ class Dataset:
                     stacklevel=2,
                 )
         return train, test
+
+    def _check_splittable(self) -> None:
+        if self.m < 2:
+            raise DataError(
+                f"{self.source}: holds a single example; splitting it into a training and a "
+                "test part needs at least two"
+            )
 
     def standardized(self, reference: Dataset | None = None) -> Dataset:
         """Scale each feature to mean 0 and standard deviation 1.

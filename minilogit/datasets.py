@@ -12,12 +12,15 @@ def digits_path() -> str:
     return str(resources.files("minilogit") / "data" / "digits.xlsx")
 
 
-def load_digits() -> Dataset:
+def load_digits(cache: bool = True) -> Dataset:
     """The UCI optical-recognition digits: 1,797 images of 8x8 pixels (0..16), labels 0..9.
 
     Shipped inside minilogit as a workbook in the article's layout (written by
     `scripts/make_digits_workbook.py` from the copy in scikit-learn). Source: E. Alpaydin and
     C. Kaynak, UCI Machine Learning Repository, 1998, CC BY 4.0.
+
+    Args:
+        cache: reuse the parsed workbook from the cache (see [`minilogit.cache`][minilogit.cache]).
 
     Example:
         >>> ds = load_digits()
@@ -26,4 +29,4 @@ def load_digits() -> Dataset:
     """
     from .workbook import read_workbook
 
-    return read_workbook(digits_path())
+    return read_workbook(digits_path(), cache=cache)
