@@ -71,14 +71,12 @@ def numeric(loss: Any, eps: float = 1e-6) -> GradFn:
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """$\\lVert a - b\\rVert / \\max(\\lVert a\\rVert + \\lVert b\\rVert, 10^{-300})$: 0 when equal."""
+    r"""$\lVert a - b\rVert / \max(\lVert a\rVert + \lVert b\rVert, 10^{-300})$: 0 when equal."""
     a, b = np.ravel(a), np.ravel(b)
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))
 
 
-def check(
-    loss: Any, params: Params, X: np.ndarray, y: np.ndarray, eps: float = 1e-6
-) -> Any:
+def check(loss: Any, params: Params, X: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> Any:
     """Compare the three gradients block by block.
 
     Returns:
