@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import classic, datasets, gradients, losses, metrics, multiclass, optim, stats
+from . import classic, datasets, gradients, losses, metrics, multiclass, optim, stats, stream
 from .data import Dataset
 from .errors import (
     ConfigError,
@@ -71,6 +71,7 @@ __all__ = [
     "read_workbook",
     "save",
     "stats",
+    "stream",
     "summary",
     "write_csv",
     "write_data",
