@@ -52,7 +52,50 @@ def _positive_int(value: int, name: str) -> int:
     return int(value)
 
 
-class Logistic:
+class LinearModel:
+    """What every minilogit model shares: parameters `{"w", "b"}` and their logits.
+
+    A subclass sets `n_features` and says the parameter shapes in `_shapes()`; the logits are
+    always `X w + b` ([`linear`][minilogit.models.linear]).
+    """
+
+    n_features: int
+    params: Params
+
+    def _shapes(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        raise NotImplementedError
+
+    def init(self, method: str = "zeros", scale: float = 0.01, seed: int = 0) -> Params:
+        """Reset and return the parameters.
+
+        Args:
+            method: `"zeros"` (the article's choice; fine for a convex loss) or
+                `"normal"` (small Gaussian weights, seeded).
+            scale: standard deviation for `"normal"`.
+            seed: seed for `"normal"`.
+        """
+        w_shape, b_shape = self._shapes()
+        if method == "zeros":
+            w = np.zeros(w_shape)
+        elif method == "normal":
+            w = np.random.default_rng(seed).normal(0.0, scale, w_shape)
+        else:
+            raise ConfigError(f"init method must be 'zeros' or 'normal', got {method!r}")
+        self.params = {"w": w, "b": np.zeros(b_shape)}
+        return self.params
+
+    def _params(self, params: Params | None) -> Params:
+        params = self.params if params is None else params
+        if params is None:
+            raise NotFittedError(f"{self!r} has no parameters; call init() or train it first")
+        return params
+
+    def decision_function(self, X: np.ndarray, params: Params | None = None) -> np.ndarray:
+        """The logits `X w + b`: `(m,)` for a binary model, `(m, k)` for `k` classes."""
+        return linear(self._params(params), check_features(X, self.n_features))
+
+
+class Logistic(LinearModel):
     r"""Binary logistic regression: $P(y = 1 \mid x) = \sigma(w^\top x + b)$.
 
     Args:
@@ -74,34 +117,8 @@ class Logistic:
     def __repr__(self) -> str:
         return f"Logistic({self.n_features})"
 
-    def init(self, method: str = "zeros", scale: float = 0.01, seed: int = 0) -> Params:
-        """Reset and return the parameters.
-
-        Args:
-            method: `"zeros"` (the article's choice; fine for a convex loss) or
-                `"normal"` (small Gaussian weights, seeded).
-            scale: standard deviation for `"normal"`.
-            seed: seed for `"normal"`.
-        """
-        n = self.n_features
-        if method == "zeros":
-            w = np.zeros(n)
-        elif method == "normal":
-            w = np.random.default_rng(seed).normal(0.0, scale, n)
-        else:
-            raise ConfigError(f"init method must be 'zeros' or 'normal', got {method!r}")
-        self.params = {"w": w, "b": np.zeros(())}
-        return self.params
-
-    def _params(self, params: Params | None) -> Params:
-        params = self.params if params is None else params
-        if params is None:
-            raise NotFittedError(f"{self!r} has no parameters; call init() or train it first")
-        return params
-
-    def decision_function(self, X: np.ndarray, params: Params | None = None) -> np.ndarray:
-        """The logits `X w + b`, shape `(m,)`."""
-        return linear(self._params(params), check_features(X, self.n_features))
+    def _shapes(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return (self.n_features,), ()
 
     def predict_proba(self, X: np.ndarray, params: Params | None = None) -> np.ndarray:
         """$P(y = 1 \\mid x)$ for each row of `X` (m, n), shape `(m,)`."""

@@ -21,8 +21,8 @@ import numpy as np
 
 from ._tree import Params
 from ._xp import xp_of
-from .errors import ConfigError, DataError, NotFittedError
-from .models import Logistic, _positive_int, check_features, linear
+from .errors import ConfigError, DataError
+from .models import LinearModel, Logistic, _positive_int
 
 
 def logsumexp(Z: np.ndarray) -> np.ndarray:
@@ -53,44 +53,13 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return E / xp.sum(E, axis=1, keepdims=True)
 
 
-def _init_matrix(n: int, k: int, method: str, scale: float, seed: int) -> Params:
-    if method == "zeros":
-        w = np.zeros((n, k))
-    elif method == "normal":
-        w = np.random.default_rng(seed).normal(0.0, scale, (n, k))
-    else:
-        raise ConfigError(f"init method must be 'zeros' or 'normal', got {method!r}")
-    return {"w": w, "b": np.zeros(k)}
+class _Linear(LinearModel):
+    """What `Softmax` and `OneVsRest` share: `(n, k)` weights and `(k,)` biases."""
 
-
-class _Linear:
-    """What `Softmax` and `OneVsRest` share: `(n, k)` parameters and their logits."""
-
-    n_features: int
     n_classes: int
-    params: Params
 
-    def init(self, method: str = "zeros", scale: float = 0.01, seed: int = 0) -> Params:
-        """Reset and return the parameters.
-
-        Args:
-            method: `"zeros"` (the default, like the article) or `"normal"` (small
-                Gaussian weights, seeded).
-            scale: standard deviation for `"normal"`.
-            seed: seed for `"normal"`.
-        """
-        self.params = _init_matrix(self.n_features, self.n_classes, method, scale, seed)
-        return self.params
-
-    def _params(self, params: Params | None) -> Params:
-        params = self.params if params is None else params
-        if params is None:
-            raise NotFittedError(f"{self!r} has no parameters; call init() or train it first")
-        return params
-
-    def decision_function(self, X: np.ndarray, params: Params | None = None) -> np.ndarray:
-        """The logits `X W + b`, shape `(m, k)`: one score per class."""
-        return linear(self._params(params), check_features(X, self.n_features))
+    def _shapes(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return (self.n_features, self.n_classes), (self.n_classes,)
 
 
 class Softmax(_Linear):
