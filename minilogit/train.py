@@ -221,7 +221,23 @@ class Trainer:
             return fit_arrays(
                 self, X, y, iterations, record_every, tol, batch_size, evaluation, progress, seed
             )
+        return self._fit_numpy(
+            X, y, iterations, record_every, tol, batch_size, evaluation, progress, seed
+        )
 
+    def _fit_numpy(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        iterations: int,
+        record_every: int,
+        tol: float | None,
+        batch_size: int | None,
+        evaluation: tuple[np.ndarray, np.ndarray] | None,
+        progress: bool | None,
+        seed: int,
+    ) -> History:
+        """The training loop itself, one Python iteration per optimizer step (numpy backend)."""
         full = Objective(self.loss, X, y, self._grad_fn())
         history = History(evaluations=full.counts)
         params = copy(self.model.params)
@@ -254,7 +270,7 @@ class Trainer:
                     params, state = self.optimizer.update(params, grads, state, objective)
                 except StopTraining as stop:
                     history.stop_reason = stop.reason
-                    warnings.warn(str(stop), ConvergenceWarning, stacklevel=2)
+                    warnings.warn(str(stop), ConvergenceWarning, stacklevel=3)
                     break
                 step += 1
                 if bar is not None:
@@ -265,7 +281,7 @@ class Trainer:
         finally:
             if bar is not None:
                 bar.close()
-        return self._finish(history, params, state, full.value_and_grad, step, tol, start)
+        return self._finish(history, params, state, full.value_and_grad, step, tol, start, 4)
 
     def _finish(
         self,
