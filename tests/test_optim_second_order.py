@@ -171,3 +171,90 @@ def test_second_order_methods_need_the_objective():
     for opt in (optim.Newton(), optim.LBFGS()):
         with pytest.raises(ConfigError, match="objective"):
             opt.update(params, params, opt.init(params))
+
+
+# A stale factor's stopping test is not followed by a squaring step, so the lazy options get
+# the tighter tol their docstring recommends for the default's final accuracy.
+LAZY_OPTIONS = [
+    {"hessian_every": 3, "tol": 1e-13},
+    {"expand": True},
+    {"hessian_every": 4, "expand": True, "tol": 1e-13},
+]
+
+
+@pytest.mark.parametrize("options", LAZY_OPTIONS, ids=lambda o: ",".join(map(str, o.items())))
+def test_newton_options_reach_the_sklearn_optimum(options, sklearn_optimum, standardized_ones):
+    loss, reference, best = sklearn_optimum
+    data = standardized_ones
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        history = ml.Trainer(ml.Logistic(data.n), loss, optim.Newton(**options)).fit(
+            data.X, data.y, iterations=1000
+        )
+    assert history.stop_reason == "loss_change"
+    assert abs(history.final_cost - best) <= 1e-8 * best
+    assert np.abs(ravel(history.params) - ravel(reference)).max() <= 1e-5
+    assert history.iterations < 40
+    if options.get("hessian_every", 1) > 1:  # the point of the option: fewer Hessians than steps
+        assert history.evaluations.hessian < history.iterations
+
+
+def test_default_newton_forms_a_hessian_every_step(standardized_ones):
+    data = standardized_ones
+    objective = Objective(BinaryCrossEntropy(l2=0.01), data.X, data.y)
+    newton = optim.Newton(tol=0.0)
+    params, state = {"w": np.zeros(data.n), "b": np.asarray(0.0)}, newton.init(None)
+    for step in range(1, 4):
+        params, state = newton.update(params, objective.grad(params), state, objective)
+        assert state.factor is None and objective.counts.hessian == step
+
+
+@settings(max_examples=20)
+@given(
+    objective=strongly_convex(),
+    hessian_every=st.integers(1, 5),
+    expand=st.booleans(),
+    lr=st.sampled_from([1.0, 0.5, 4.0]),
+)
+def test_lazy_newton_never_increases_the_cost(objective, hessian_every, expand, lr):
+    n = objective.X.shape[1]
+    newton = optim.Newton(lr=lr, hessian_every=hessian_every, expand=expand)
+    params, state = {"w": np.zeros(n), "b": np.asarray(0.0)}, newton.init(None)
+    costs = [objective.value(params)]
+    for _ in range(30):
+        params, state = newton.update(params, objective.grad(params), state, objective)
+        costs.append(objective.value(params))
+        if state.converged:
+            break
+    assert state.converged, costs
+    assert all(b <= a + 1e-15 for a, b in itertools.pairwise(costs)), costs
+    assert objective.counts.hessian <= state.count
+
+
+def test_lazy_newton_never_diverges_on_separable_data():
+    X = np.array([[-2.0, 1.0], [-1.0, 0.5], [1.0, -0.3], [2.0, 0.1]])
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    newton = optim.Newton(hessian_every=3, expand=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        history = ml.Trainer(ml.Logistic(2), BinaryCrossEntropy(), newton).fit(
+            X, y, iterations=60, record_every=1
+        )
+    costs = [c for _, c in history.costs] + [history.final_cost]
+    assert np.isfinite(costs).all() and np.isfinite(ravel(history.params)).all()
+    assert all(b <= a for a, b in itertools.pairwise(costs))
+    assert history.final_cost < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"hessian_every": 0}, "hessian_every"),
+        ({"hessian_every": 2.5}, "hessian_every"),
+        ({"hessian_every": True}, "hessian_every"),
+        ({"expand": 1}, "expand"),
+    ],
+)
+def test_bad_newton_options_are_config_errors(options, match):
+    with pytest.raises(ConfigError, match=match):
+        optim.Newton(**options)
