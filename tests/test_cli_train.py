@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from openpyxl import Workbook
+from sheets import write_sheets
 
 JSON_KEYS = {
     "train_accuracy",
@@ -127,18 +127,6 @@ def test_main_does_not_leave_its_warning_printer_installed(cli, sorted_workbook)
 # ---- bad input: one line `error: ...` on stderr, exit status 2, no traceback, no output file ----
 
 
-def _write(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A workbook with the given sheets, each a list of rows (no header), via openpyxl."""
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
-
-
 def _good_rows(m: int = 30, n: int = 4) -> tuple[list[list], list[list]]:
     rng = np.random.default_rng(0)
     labels = [1 + i % 3 for i in range(m)]
@@ -155,7 +143,7 @@ def _bad_workbook(tmp_path: Path, case: str) -> Path:
         path.write_text("image,label\n0,1\n")
         return path
     if case == "missing-sheet":
-        return _write(path, {"X": X, "labels": Y})
+        return write_sheets(path, {"X": X, "labels": Y})
     if case == "non-numeric-cell":
         X[2][1] = "abc"
     elif case == "empty-cell":
@@ -164,7 +152,7 @@ def _bad_workbook(tmp_path: Path, case: str) -> Path:
         Y = Y[:-1]
     elif case == "non-integer-label":
         Y[4] = [1.5]
-    return _write(path, {"X": X, "Y": Y})
+    return write_sheets(path, {"X": X, "Y": Y})
 
 
 BAD_WORKBOOKS = {

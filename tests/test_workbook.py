@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from openpyxl import Workbook
+from sheets import write_sheets
 
 import minilogit as ml
 from minilogit.workbook import column_letter, image_shape_for
@@ -24,18 +24,6 @@ WORKBOOK_XML = "xl/workbook.xml"
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     monkeypatch.setenv("MINILOGIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-
-
-def write_sheets(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A workbook with the given sheets (lists of rows, no header), via openpyxl."""
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def small(path: Path) -> Path:
