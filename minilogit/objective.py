@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._tree import Params
+from ._tree import Params, ravel, unravel
 
 
 @dataclass
@@ -74,6 +74,26 @@ class Objective:
             self.counts.grad += 1
             return self.loss.value_and_grad(params, self.X, self.y)
         return self.value(params), self.grad(params)
+
+    def line(self, params: Params, direction: Params) -> Callable[[float], float]:
+        """$t \\mapsto J(\\theta + t d)$ for a line search; each call counts as one value.
+
+        Uses the loss's own `line` when it has one (two products with `X` up front, then
+        $O(m)$ per trial), else evaluates the loss at each trial point.
+        """
+        if hasattr(self.loss, "line"):
+            slice_ = self.loss.line(params, direction, self.X, self.y)
+        else:
+            theta, d = ravel(params), ravel(direction)
+
+            def slice_(t: float) -> float:
+                return float(self.loss.value(unravel(theta + t * d, params), self.X, self.y))
+
+        def phi(t: float) -> float:
+            self.counts.value += 1
+            return slice_(t)
+
+        return phi
 
     def hessian(self, params: Params) -> np.ndarray:
         """The loss's hand-derived Hessian (in `ravel` order)."""

@@ -201,3 +201,23 @@ def test_every_gradient_descent_step_decreases_the_cost_by_the_textbook_amount(o
     assert costs[0] == pytest.approx(np.log(2))
     assert costs[-1] < 0.1 < costs[0]
     assert costs[-1] < costs[100] < costs[10]
+
+
+@given(data=st.data(), t=st.sampled_from([0.0, 1e-3, 0.5, 1.0, 4.0, -2.0]))
+def test_line_slice_equals_the_value_at_the_moved_point(problems, data, t) -> None:
+    problem = data.draw(problems())
+    params, X, y = problem["params"], problem["X"], problem["y"]
+    loss = BinaryCrossEntropy(problem["l2"])
+    direction = {"w": np.linspace(-1.0, 1.0, params["w"].size), "b": np.asarray(0.5)}
+    moved = {k: params[k] + t * direction[k] for k in params}
+    expected = loss.value(moved, X, y)
+    assert loss.line(params, direction, X, y)(t) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_objective_line_counts_each_trial_as_a_value() -> None:
+    X, y = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1.0, 0.0])
+    params = {"w": np.zeros(2), "b": np.asarray(0.0)}
+    objective = Objective(BinaryCrossEntropy(0.1), X, y)
+    phi = objective.line(params, {"w": np.ones(2), "b": np.asarray(1.0)})
+    phi(0.0), phi(1.0)
+    assert objective.counts.value == 2

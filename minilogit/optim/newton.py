@@ -216,10 +216,8 @@ class Newton:
         if decrement <= self.tol:
             new = unravel(theta + direction, params)
             return new, NewtonState(state.count + 1, True, decrement, kept, age + 1)
-        value = objective.value(params)
-
-        def phi(t: float) -> float:
-            return objective.value(unravel(theta + t * direction, params))
+        phi = objective.line(params, unravel(direction, params))
+        value = phi(0.0)
 
         step, trial = backtracking(phi, value, slope, step=self.lr, c1=self.c1)
         if step < self.lr:  # backtracked: the curvature in hand misled, refresh next step
