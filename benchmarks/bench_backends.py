@@ -7,7 +7,8 @@ descent at the article's learning rate 0.005, timed four ways side by side:
   the cost with `np.log(A)`, `dw = 1/m * np.dot(X, (A - Y).T)` (the lines lost when the page
   was saved restored; nothing else changed);
 * `minilogit` with `backend="numpy"`;
-* `minilogit` with `backend="jax"` in float64 and in float32 (compiled `lax.scan` chunks).
+* `minilogit` with `backend="jax"` in float64 and in float32 (compiled `lax.scan` chunks;
+  at this size a step reads `X` once, in row blocks: see `jax_backend.BLOCKED_MIN_BYTES`).
 
 Each is timed as whole runs of N and of 2N iterations (cost recorded every 100, as in the
 article); the cost of one iteration is the difference divided by N, so the fixed costs of a

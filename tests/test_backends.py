@@ -274,6 +274,84 @@ SHARDED_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.fixture()
+def blocked(monkeypatch) -> list[int]:
+    """Every full-batch binary fit takes the blocked single-pass step, in blocks of 30 rows of
+    12 float64 features (200 rows: six blocks and one of 20); counts the blocked steps traced."""
+    from minilogit import jax_backend
+
+    traced: list[int] = []
+    step = jax_backend._binary_blocked
+
+    def spy(loss, params, blocks, labels, m):
+        traced.append(len(blocks))
+        return step(loss, params, blocks, labels, m)
+
+    monkeypatch.setattr(jax_backend, "BLOCKED_MIN_BYTES", 0)
+    monkeypatch.setattr(jax_backend, "BLOCK_BYTES", 30 * 12 * 8)
+    monkeypatch.setattr(jax_backend, "_binary_blocked", spy)
+    return traced
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "nesterov"])
+def test_blocked_step_matches_numpy_after_500_steps(data, blocked, optimizer: str) -> None:
+    X, y = data
+    runs = [
+        _fit(X, y, optim.make(optimizer, "auto"), iterations=500, tol=1e-4, backend=backend)
+        for backend in ("numpy", "jax")
+    ]
+    assert blocked and set(blocked) == {7}
+    _assert_same(*runs, 1e-10)
+
+
+def test_blocked_step_is_only_for_one_device_full_batch_binary_analytic(data, blocked) -> None:
+    X, y = data
+    for options in ({"batch_size": 50}, {"gradient": "autodiff"}):
+        numpy = _fit(X, y, optim.GradientDescent(0.1), iterations=20, seed=1, **options)
+        compiled = _fit(
+            X, y, optim.GradientDescent(0.1), iterations=20, seed=1, backend="jax", **options
+        )
+        _assert_same(numpy, compiled, 1e-10)
+    assert not blocked
+
+
+def test_blocked_step_divergence_names_the_same_step(data, blocked) -> None:
+    X, y = data
+    messages = []
+    for backend in ("numpy", "jax"):
+        with pytest.raises(DivergenceError, match=r"at iteration \d+ .*smaller learning rate") as e:
+            _fit(X, y, optim.GradientDescent(1e120), BinaryCrossEntropy(l2=1.0), backend=backend)
+        messages.append(str(e.value))
+    assert blocked and messages[0] == messages[1]
+
+
+def test_blocked_step_keeps_its_ordering_multiply_by_zero() -> None:
+    """XLA must not fold `0.0 * g` (IEEE: it is `nan` for an infinite `g`): the compiled step
+    still multiplies by a zero constant, the data dependency that orders the blocks."""
+    import re
+
+    from minilogit._jax import load_jax
+    from minilogit.jax_backend import binary_value_and_grad
+
+    jax = load_jax()
+    X, y = _problem(m=40, n=6)
+    blocks = tuple(jax.numpy.asarray(X[i : i + 10]) for i in range(0, 40, 10))
+    labels = tuple(jax.numpy.asarray(y[i : i + 10]) for i in range(0, 40, 10))
+    params = {"w": jax.numpy.zeros(6), "b": jax.numpy.zeros(())}
+
+    def step(params: Any, blocks: tuple, labels: tuple) -> Any:
+        return binary_value_and_grad(BinaryCrossEntropy(), params, blocks, labels, None, 40.0)[1]
+
+    hlo = jax.jit(step).lower(params, blocks, labels).compile().as_text()
+    zeros = re.findall(r"(%[\w.-]+) = f64\[[\d,]*\](?:\{[\d,]*\})? constant\(\{?0\}?\)", hlo)
+    times_zero = [
+        ln
+        for ln in hlo.splitlines()
+        if " multiply(" in ln and any(z + ")" in ln or z + "," in ln for z in zeros)
+    ]
+    assert len(times_zero) >= 3  # one per block after the first
+
+
 def test_sharded_matches_one_device_on_four_cpu_devices() -> None:
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
     proc = subprocess.run(
