@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import sys
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..data import Dataset
@@ -124,3 +128,22 @@ def check_plot_path(path: str | None, option: str = "--plot") -> Path | None:
 
         check_path(out, option)
     return out
+
+
+def print_json(result: object) -> None:
+    """`--json` output: one JSON object on one line of stdout."""
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write a CSV with a header row atomically (no half-written file on failure)."""
+    from ..workbook import atomic_write
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(header)
+            out.writerows(rows)
+
+    atomic_write(path, write)

@@ -9,10 +9,7 @@ warm-up steps, so one-time costs (imports on first use, JIT compilation) stay ou
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import math
-import sys
 import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -24,6 +21,8 @@ from .common import (
     check_plot_path,
     learning_rate,
     positive_int,
+    print_json,
+    write_csv,
 )
 
 DEFAULT_RACE = "gd,momentum,adam,newton,lbfgs"
@@ -182,7 +181,6 @@ def race(
 def run(args: argparse.Namespace) -> int:
     """Race, print the results table, write the CSV and plot when asked."""
     from ..errors import ConfigError
-    from ..workbook import atomic_write
     from .train import prepare
 
     csv_path = check_output_path(args.csv, "--csv")
@@ -199,17 +197,15 @@ def run(args: argparse.Namespace) -> int:
         progress=False if args.json else None,
     )
     if csv_path is not None:
-
-        def write(tmp: Any) -> None:
-            with open(tmp, "w", newline="") as f:
-                out = csv.writer(f)
-                out.writerow(["optimizer", "iteration", "cost", "seconds"])
-                for label, h in histories.items():
-                    out.writerows(
-                        [label, i, c, t] for (i, c), t in zip(h.costs, h.times, strict=True)
-                    )
-
-        atomic_write(csv_path, write)
+        write_csv(
+            csv_path,
+            ["optimizer", "iteration", "cost", "seconds"],
+            (
+                [label, i, c, t]
+                for label, h in histories.items()
+                for (i, c), t in zip(h.costs, h.times, strict=True)
+            ),
+        )
     task = f"digit {args.digit} vs rest"
     if plot_path is not None and histories:
         from ..plots import optimizer_race
@@ -218,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
             histories, title=f"Optimizer race: {task}, {train.m} examples", path=plot_path
         )
     if args.json:
-        json.dump(
+        print_json(
             {
                 "data": args.data or "embedded digits",
                 "task": task,
@@ -228,10 +224,8 @@ def run(args: argparse.Namespace) -> int:
                 "results": [asdict(r) for r in results],
                 "costs": {k: [[i, c] for i, c in h.costs] for k, h in histories.items()},
                 "times": {k: h.times for k, h in histories.items()},
-            },
-            sys.stdout,
+            }
         )
-        sys.stdout.write("\n")
         return 0
     print(
         f"data: {args.data or 'embedded digits'}, {task}: {train.m} train / {test.m} test; "

@@ -8,7 +8,6 @@ Exit status 0 when all three agree in every parameter block, 1 when they do not 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -17,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import add_data_options, load_data, positive_int
+from .common import add_data_options, load_data, positive_int, print_json
 
 #: Relative-error bands `(upper bound, grade, meaning)`, checked in order.
 BANDS = (
@@ -143,8 +142,7 @@ def run(args: argparse.Namespace) -> int:
             "passed": passed,
             "verdict": verdict,
         }
-        json.dump(out, sys.stdout)
-        sys.stdout.write("\n")
+        print_json(out)
         return 0 if passed else 1
     paint = _painter(sys.stdout)
     print(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from .common import add_data_options, load_data
+from .common import add_data_options, load_data, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
             "accuracy": 100 * score,
             "n": int(dataset.m),
         }
-        json.dump(out, sys.stdout)
-        sys.stdout.write("\n")
+        print_json(out)
         return 0
     sys.stdout.write("".join(f"{p}\n" for p in predictions.tolist()))
     correct = int(np.sum(truth == predictions))

@@ -9,14 +9,18 @@ accuracy (the article recommends 0.015 on its data for that reason).
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import math
-import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .common import add_data_options, add_split_options, check_output_path, check_plot_path
+from .common import (
+    add_data_options,
+    add_split_options,
+    check_output_path,
+    check_plot_path,
+    print_json,
+    write_csv,
+)
 
 #: A rate "tests well" when its test accuracy is within this many points of the best one.
 TEST_TOLERANCE = 1.0
@@ -187,7 +191,6 @@ def balance(cells: list[Cell]) -> tuple[float | None, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the table and the balance sentence; write the CSV and plot when asked."""
-    from ..workbook import atomic_write
     from .train import prepare
 
     csv_path = check_output_path(args.csv, "--csv")
@@ -199,14 +202,7 @@ def run(args: argparse.Namespace) -> int:
     best_lr, sentence = balance(cells)
     task = f"digit {args.digit} vs rest"
     if csv_path is not None:
-
-        def write(tmp: Any) -> None:
-            with open(tmp, "w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=list(asdict(cells[0])))
-                writer.writeheader()
-                writer.writerows(asdict(c) for c in cells)
-
-        atomic_write(csv_path, write)
+        write_csv(csv_path, list(asdict(cells[0])), (asdict(c).values() for c in cells))
     if plot_path is not None and histories:
         from ..plots import learning_rate_curves
 
@@ -214,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
             histories, title=f"{task}: cost per learning rate ({args.optimizer})", path=plot_path
         )
     if args.json:
-        json.dump(
+        print_json(
             {
                 "data": args.data or "embedded digits",
                 "task": task,
@@ -228,10 +224,8 @@ def run(args: argparse.Namespace) -> int:
                 "sentence": sentence,
                 "seconds_load": seconds_load,
                 "seconds_train": sum(h.seconds for h in histories.values()),
-            },
-            sys.stdout,
+            }
         )
-        sys.stdout.write("\n")
         return 0
     print(
         f"data: {args.data or 'embedded digits'}, {task}, {args.split} split, "

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
 from .common import (
@@ -15,6 +13,7 @@ from .common import (
     learning_rate,
     load_data,
     positive_int,
+    print_json,
 )
 
 
@@ -194,8 +193,7 @@ def run(args: argparse.Namespace) -> int:
         info = {"task": result["task"], "positive_label": None if args.multiclass else args.digit}
         save(save_path, model, loss, optimizer, classes=classes, mean=mean, std=std, info=info)
     if args.json:
-        json.dump(result, sys.stdout)
-        sys.stdout.write("\n")
+        print_json(result)
         return 0
     print(
         f"data: {result['data']}, {result['task']}, {args.split} split: "
